@@ -50,7 +50,8 @@ class ScrubbingFormatter final : public spdlog::formatter {
     }
     auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
     fmt::format_to(std::back_inserter(dest), "{{\"ts_ms\":{},\"level\":", secs);
-    append_json_string(dest, spdlog::level::to_string_view(msg.level));
+    auto level = spdlog::level::to_string_view(msg.level);
+    append_json_string(dest, std::string_view(level.data(), level.size()));
     dest.append(std::string_view(",\"msg\":"));
     append_json_string(dest, payload);
     dest.append(std::string_view("}\n"));

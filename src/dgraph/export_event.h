@@ -30,8 +30,11 @@ struct ExportEvent {
   std::string upstream;
 };
 
-// Implemented by the sync pipeline. Called on a proxy thread: implementations must only enqueue and
-// return (never block on I/O), so proxied traffic is never slowed by sync work.
+// Implemented by the sync pipeline. The proxy calls it on a proxy thread after Dgraph's answer to an
+// export request was read (export answers are small and buffered up to a cap) and *before* relaying that
+// answer to the client, so an export the client was told about is always recorded. Implementations
+// record the event durably (one quick journal insert) and return: no network I/O, no waiting on uploads,
+// so proxied traffic is never slowed by sync work. Must not throw.
 class ExportSink {
  public:
   virtual ~ExportSink() = default;
