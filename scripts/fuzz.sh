@@ -21,7 +21,7 @@ done
 
 scripts/setup.sh build
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "${DSYNC_JOBS:-2}"
+cmake --build --preset fuzz --target fuzzers -j "${DSYNC_JOBS:-2}"
 
 if ((${#targets[@]} == 0)); then
   mapfile -t targets < <(find build/fuzz -maxdepth 4 -type f -name 'fuzz_*' -perm -u+x -printf '%f\n' | sort -u)
