@@ -33,8 +33,13 @@ constexpr auto kUpstreamReuseWindow = std::chrono::seconds(30);
 // saved per request on the hot path); a close that races with reuse is caught by the retry in serve().
 constexpr auto kFreshWithoutPeek = std::chrono::seconds(1);
 
+// Beast sizes each read by the read buffer's spare capacity (at least 512 bytes): without room reserved up
+// front, a large body would be relayed 512 bytes per read and write (measured: 0.05x direct on a 1 GiB
+// download). 32 KiB per side matches the relay buffer.
+constexpr std::size_t kReadBufferBytes = std::size_t{32} * 1024;
+
 struct Upstream {
-  explicit Upstream(const asio::any_io_executor& ex) : stream(ex) {}
+  explicit Upstream(const asio::any_io_executor& ex) : stream(ex) { buffer.reserve(kReadBufferBytes); }
   tcp::socket stream;
   beast::flat_buffer buffer;
   UpstreamAddress address;
@@ -142,7 +147,9 @@ std::chrono::milliseconds watchdog_period(const ProxySettings& s) {
 }
 
 Session::Session(tcp::socket socket, SessionContext& ctx)
-    : client_(std::move(socket)), watchdog_timer_(client_.get_executor()), ctx_(ctx) {}
+    : client_(std::move(socket)), watchdog_timer_(client_.get_executor()), ctx_(ctx) {
+  client_buffer_.reserve(kReadBufferBytes);
+}
 
 asio::awaitable<void> Session::watchdog() {
   const auto period = watchdog_period(ctx_.settings);
