@@ -6,7 +6,7 @@
 // flight; each part is retried with exponential backoff and jitter on transient errors; a permanent
 // error aborts the upload so no parts stay billed. Completion is never trusted blindly: on an
 // ambiguous answer (RGW's "already in progress", an empty ETag, a lost response) the object is
-// HEADed with the key and judged by its size.
+// HEADed with the key and judged by its size and the CRC32C stored in its metadata (completion.h).
 #pragma once
 
 #include <cstdint>
@@ -16,16 +16,20 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "s3/client.h"
 
 namespace dsync::s3 {
 
 // Where a multipart upload stands. The caller persists it (the sync journal) and passes it back after
 // a restart so finished parts are not sent again.
+// On resume, ListParts is the truth: parts S3 lists with the planned size are skipped, all others sent.
+// An upload id that is gone means an earlier run completed it (the object is there and right: done) or
+// it was aborted (a new upload starts; on_multipart_abandoned tells the caller).
 struct UploadCheckpoint {
   std::string upload_id;             // empty: nothing started yet
   std::uint64_t part_size = 0;       // the part size the upload was started with (must not change)
-  std::vector<CompletedPart> parts;  // parts known to be stored
+  std::vector<CompletedPart> parts;  // parts known to be stored (informational; ListParts decides)
 };
 
 // Callbacks from upload_file. Called from worker threads; implementations must be thread-safe and fast.
@@ -41,16 +45,28 @@ struct UploadObserver {
 
 struct UploadOutcome {
   bool ok = false;
-  bool stopped = false;     // stop was requested; the checkpoint is still valid
-  Error error;              // when !ok && !stopped
-  std::uint64_t size = 0;   // bytes of the object
+  bool stopped = false;  // stop was requested; the checkpoint is still valid
+  // When !ok && !stopped. If classify(error) is permanent the multipart upload was aborted (and
+  // on_multipart_abandoned called); otherwise (retries used up on transient errors, a completion that
+  // could not be confirmed) it was left in place so the checkpoint can resume it later.
+  Error error;
+  std::uint64_t size = 0;  // bytes of the object
   std::string etag;
   unsigned retries = 0;
+  std::string crc32c_base64;  // the file's CRC32C as stored in metadata ("" if store_crc32c is off)
+  bool completion_confirmed_by_head = false;  // an ambiguous completion was settled by a HEAD
 };
 
+// Observer calls: on_multipart_started after CreateMultipartUpload, on_part_stored and on_bytes_sent
+// (the part's length) per part stored by this call (parts found already stored on resume are not
+// reported), on_retry per retry of any step.
 UploadOutcome upload_file(Client& client, const std::string& key, const std::filesystem::path& file,
                           const UploadSettings& settings, const UploadCheckpoint& resume,
                           UploadObserver& observer, std::stop_token stop);
+// The same with an injected clock for backoff waits (tests pass a ManualClock).
+UploadOutcome upload_file(Client& client, const std::string& key, const std::filesystem::path& file,
+                          const UploadSettings& settings, const UploadCheckpoint& resume,
+                          UploadObserver& observer, std::stop_token stop, Clock& clock);
 
 struct VerifyOutcome {
   bool ok = false;
