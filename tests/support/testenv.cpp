@@ -52,12 +52,12 @@ std::string Env::unavailable_reason(const std::string& component) const {
 
 std::string shared_dir() {
   const char* p = std::getenv("DSYNC_SHARED_DIR");
-  return p ? p : "../shared";
+  return p != nullptr && *p != '\0' ? p : DSYNC_DEFAULT_SHARED_DIR;
 }
 
 std::string dsync_binary() {
   const char* p = std::getenv("DSYNC_BINARY");
-  return p ? p : "dsync";
+  return p != nullptr && *p != '\0' ? p : DSYNC_DEFAULT_BINARY;
 }
 
 }  // namespace dsync::testenv
