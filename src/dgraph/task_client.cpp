@@ -13,7 +13,7 @@ namespace {
 namespace json = boost::json;
 
 // A task answer is a few hundred bytes; anything far larger is not an alpha talking.
-constexpr std::size_t kMaxReplyBytes = 64 * 1024;
+constexpr std::size_t kMaxReplyBytes = std::size_t{64} << 10;
 
 struct CurlEasyDeleter {
   void operator()(CURL* c) const { curl_easy_cleanup(c); }
