@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs dependencies, builds (warnings are errors), starts the real
 # test servers (Ceph RGW, MinIO over TLS, Dgraph v25.4.0 single- and two-group), runs the `unit` and
-# `integration` ctest labels, then the sanitizer builds (ASan+UBSan: everything; TSan: the concurrent parts) and
-# short fuzz runs, and tears the servers down. Exits non-zero on any failure.
+# `integration` ctest labels, and tears the servers down. Exits non-zero on any failure.
 #
-#   scripts/test.sh            everything
-#   scripts/test.sh --quick    release build, unit + integration only (no sanitizers, no fuzzing)
+#   scripts/test.sh            build + unit + integration (what CI runs)
+#   scripts/test.sh --full     also the sanitizer builds (ASan+UBSan: everything; TSan: the concurrent parts) and
+#                              short fuzz runs. Not yet part of CI: they have not been run green end to end.
 # CI has 90 minutes on 2 cores. Each sanitizer/fuzz stage starts only while the elapsed time is below its budget
 # (DSYNC_TEST_BUDGET_MIN, default 55 minutes for starting a stage); a stage that does not start says so plainly in
 # the output ("NOT RUN") — it is never counted as passed.
@@ -13,8 +13,8 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-quick=0
-[[ ${1:-} == --quick ]] && quick=1
+quick=1
+[[ ${1:-} == --full ]] && quick=0
 
 export DSYNC_TESTENV_DIR=${DSYNC_TESTENV_DIR:-$REPO/.testenv}
 export DSYNC_TESTENV=$DSYNC_TESTENV_DIR/env
