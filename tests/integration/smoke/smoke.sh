@@ -138,6 +138,9 @@ case $check in
     for f in g01.rdf.gz g01.schema.gz g01.gql_schema.gz; do
       gzip -t "$found/$f" || fail "$name/$f is not a complete gzip file"
     done
+    # Leave no export behind: a folder made seconds before another test's export on the same alpha is one
+    # dsync's locator can mistake for that export (a documented limit of telling exports apart by folder).
+    rm -rf "$found"
     ;;
 
   *) fail "unknown check $check" ;;
