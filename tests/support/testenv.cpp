@@ -21,7 +21,8 @@ const Env& Env::get() {
       auto eq = line.find('=');
       if (eq == std::string::npos) continue;
       std::string value = line.substr(eq + 1);
-      if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"') && value.back() == value.front()) {
+      if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"') &&
+          value.back() == value.front()) {
         value = value.substr(1, value.size() - 2);
       }
       e.vars_[line.substr(0, eq)] = value;

@@ -37,12 +37,12 @@ std::string dsync_binary();
 
 // Use at the top of an integration test: fails without an env file, skips if `component` ("RGW",
 // "MINIO", "DGRAPH", "DGRAPH2") is recorded as unavailable.
-#define DSYNC_REQUIRE(component)                                                              \
-  do {                                                                                        \
-    const auto& dsync_env_ = ::dsync::testenv::Env::get();                                    \
-    if (!dsync_env_.loaded()) {                                                               \
-      FAIL() << "no test environment: run scripts/testenv.sh up and set DSYNC_TESTENV";       \
-    }                                                                                         \
-    auto dsync_why_ = dsync_env_.unavailable_reason(component);                               \
-    if (!dsync_why_.empty()) GTEST_SKIP() << component << " not available: " << dsync_why_;   \
+#define DSYNC_REQUIRE(component)                                                            \
+  do {                                                                                      \
+    const auto& dsync_env_ = ::dsync::testenv::Env::get();                                  \
+    if (!dsync_env_.loaded()) {                                                             \
+      FAIL() << "no test environment: run scripts/testenv.sh up and set DSYNC_TESTENV";     \
+    }                                                                                       \
+    auto dsync_why_ = dsync_env_.unavailable_reason(component);                             \
+    if (!dsync_why_.empty()) GTEST_SKIP() << component << " not available: " << dsync_why_; \
   } while (0)
